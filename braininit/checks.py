@@ -12,9 +12,13 @@ import numpy as np
 
 __all__ = ["check_key", "canonicalize_shape", "resolve_dtype", "default_float_dtype"]
 
-# Raw (legacy) key shapes of the PRNG implementations jax ships:
-# threefry2x32 keys are uint32[2], rbg and unsafe_rbg keys are uint32[4].
-_RAW_KEY_LENGTHS = (2, 4)
+# Raw (legacy) key lengths of the PRNG implementations jax ships. A raw key is
+# read with the default implementation, so its length must match that one.
+_RAW_KEY_LENGTHS = {"threefry2x32": 2, "rbg": 4, "unsafe_rbg": 4}
+
+
+def _raw_key_length() -> int | None:
+    return _RAW_KEY_LENGTHS.get(str(jax.config.jax_default_prng_impl))
 
 
 def _describe(value: Any) -> str:
@@ -52,10 +56,17 @@ def check_key(key: Any, owner: str) -> Any:
             )
         return key
 
+    length = _raw_key_length()
     if dtype is not None and np.dtype(dtype) == np.uint32 and len(shape) >= 1:
-        if len(shape) == 1 and shape[0] in _RAW_KEY_LENGTHS:
+        if len(shape) == 1 and shape[0] == length:
             return key
-        if len(shape) == 2 and shape[1] in _RAW_KEY_LENGTHS:
+        if len(shape) == 1 and length is not None:
+            raise TypeError(
+                f"{owner}: a raw uint32 key of the default PRNG implementation "
+                f"{jax.config.jax_default_prng_impl} has shape ({length},), got shape {shape}. "
+                "For another implementation use a typed key: jax.random.key(seed, impl=...)."
+            )
+        if len(shape) == 2 and shape[1] == length:
             raise TypeError(
                 f"{owner}: expected a single PRNG key, got a batch of raw keys of shape {shape}; "
                 "map over the batch with jax.vmap(init, in_axes=(0, None)) instead."

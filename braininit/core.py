@@ -12,6 +12,7 @@ be passed wherever JAX, Flax or Optax expect one. ``unit`` is keyword-only.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -150,7 +151,7 @@ class Initializer:
         if math.prod(shape) == 0:
             values = jnp.zeros(shape, dtype)
         else:
-            values = self._generate(key, shape, dtype)
+            values = _generate_compiled(self, key, shape, dtype)
 
         values = place(values, out_sharding)
         return attach_unit(values, self._param_unit, unit)
@@ -183,6 +184,69 @@ class Initializer:
         """
         params = {name: serialization.encode(value) for name, value in self._fields().items()}
         return {"class": type(self).__name__, "params": params}
+
+    # Operators build composite initializers (see braininit.composition). That
+    # module imports this one, so each operator imports it when called.
+    # NumPy defers to the reflected operators below instead of looping over arrays.
+    __array_ufunc__ = None
+
+    def __add__(self, other: Any) -> Any:
+        from braininit import composition
+        return composition.combine("add", self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        from braininit import composition
+        return composition.combine("add", other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        from braininit import composition
+        return composition.combine("sub", self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        from braininit import composition
+        return composition.combine("sub", other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        from braininit import composition
+        return composition.combine("mul", self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        from braininit import composition
+        return composition.combine("mul", other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        from braininit import composition
+        return composition.combine("truediv", self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        from braininit import composition
+        return composition.combine("truediv", other, self)
+
+    def __neg__(self) -> Initializer:
+        from braininit import composition
+        return composition.Arithmetic("mul", self, -1.0)
+
+    def __or__(self, function: Any) -> Initializer:
+        """Return ``Pipe(self, function)``: the values of ``self`` passed through ``function``."""
+        from braininit import composition
+        return composition.Pipe(self, function)
+
+    def clip(self, low: Any = None, high: Any = None) -> Initializer:
+        """Return ``Clip(self, low, high)``: the values clipped to ``[low, high]``; see :class:`~braininit.Clip`."""
+        from braininit import composition
+        return composition.Clip(self, low, high)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 2, 3))
+def _generate_compiled(initializer: Initializer, key: jax.Array, shape: Shape, dtype: np.dtype) -> Any:
+    """Run ``_generate`` compiled, also for eager calls.
+
+    XLA contracts ``a * b + c`` into a fused multiply-add, so an uncompiled
+    eager run could differ from a jitted one in the last bit. Compiling both
+    makes eager, ``jax.jit`` and ``jax.vmap`` results identical. Initializers
+    are hashable by value, so equal configurations share one compilation.
+    """
+    return initializer._generate(key, shape, dtype)
 
 
 def _format_value(value: Any) -> str:

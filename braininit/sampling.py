@@ -13,6 +13,7 @@ import numpy as np
 from jax.scipy import special
 
 __all__ = [
+    "isolate",
     "compute_dtype",
     "log_normal_cdf",
     "truncated_standard_normal",
@@ -26,6 +27,18 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 # Newton steps on log(Phi(x)) = log(u) in the far tail. From the asymptotic
 # start the error falls from about 1e-2 to below float64 rounding in three.
 _TAIL_NEWTON_STEPS = 3
+
+
+def isolate(values: jax.Array) -> jax.Array:
+    """Keep XLA from fusing or reassociating arithmetic across this point.
+
+    Initializers always run compiled (see ``core``), while
+    ``jax.nn.initializers`` called eagerly rounds after every operation. A
+    barrier after each draw makes the compiled ``draw * std`` round exactly
+    as the eager one, instead of XLA folding ``std`` into the sampler's own
+    constants, which changes the last bit.
+    """
+    return jax.lax.optimization_barrier(values)
 
 
 def compute_dtype(dtype: np.dtype) -> np.dtype:
@@ -121,7 +134,10 @@ def truncated_standard_normal(
     """
     dtype = compute_dtype(dtype)
     if a <= 0.0 <= b:
-        return jax.random.truncated_normal(key, a, b, shape, dtype)
+        # Bounds enter as runtime values, as in JAX's own compiled sampler, so that
+        # XLA does not constant-fold erf(bound) with a different rounding.
+        lower, upper = isolate(jnp.array(a, dtype)), isolate(jnp.array(b, dtype))
+        return isolate(jax.random.truncated_normal(key, lower, upper, shape, dtype))
     if a > 0.0:
         return -_one_sided(key, shape, dtype, -b, -a)
     return _one_sided(key, shape, dtype, a, b)
@@ -171,11 +187,14 @@ def complex_truncated_normal(key: jax.Array, upper: float, shape: tuple[int, ...
     """Sample a complex normal of unit variance (before truncation) with modulus below ``upper``.
 
     The arithmetic matches ``jax.nn.initializers.variance_scaling`` with
-    ``distribution="truncated_normal"`` on complex dtypes.
+    ``distribution="truncated_normal"`` on complex dtypes. Its values equal
+    JAX's under ``jax.jit``; JAX's eager values differ from its own jitted
+    ones in the last bit, because XLA fuses the complex log and sqrt.
     """
     key_radius, key_angle = jax.random.split(key)
     real_dtype = np.array(0, dtype).real.dtype
-    t = (1 - jnp.exp(jnp.array(-(upper**2), dtype))) * jax.random.uniform(key_radius, shape, real_dtype).astype(dtype)
+    mass = 1 - jnp.exp(isolate(jnp.array(-(upper**2), dtype)))
+    t = mass * jax.random.uniform(key_radius, shape, real_dtype).astype(dtype)
     radius = jnp.sqrt(-jnp.log(1 - t))
     angle = 2 * np.pi * jax.random.uniform(key_angle, shape, real_dtype).astype(dtype)
     return radius * jnp.exp(1j * angle)

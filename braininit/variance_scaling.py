@@ -24,7 +24,7 @@ import numpy as np
 from braininit.core import Initializer, Shape
 from braininit.fans import MODES, Axes, compute_fans, fan_for_mode, layout_axes, normalize_axes
 from braininit.gains import calculate_gain
-from braininit.sampling import complex_truncated_normal, complex_uniform_disk
+from braininit.sampling import complex_truncated_normal, complex_uniform_disk, isolate
 
 __all__ = [
     "VarianceScaling",
@@ -66,22 +66,28 @@ def sample_variance_scaled(
     The operations and their order match ``jax.nn.initializers.variance_scaling``,
     so the values are bit-identical for the same key, shape and dtype.
     """
-    variance = jnp.array(variance, dtype=dtype)
+    # Runtime values, not constants: XLA rewrites division by a constant as
+    # multiplication by its reciprocal, which rounds differently from JAX's
+    # eager division.
+    variance = isolate(jnp.array(variance, dtype=dtype))
     is_real = jnp.issubdtype(dtype, jnp.floating)
 
     if distribution == "truncated_normal":
         if is_real:
-            std = jnp.sqrt(variance) / jnp.array(_TRUNCATED_STD, dtype)
-            return jax.random.truncated_normal(key, -2, 2, shape, dtype) * std
-        std = jnp.sqrt(variance) / jnp.array(_COMPLEX_TRUNCATED_STD, dtype)
-        return complex_truncated_normal(key, 2, shape, dtype) * std
+            std = isolate(jnp.sqrt(variance)) / isolate(jnp.array(_TRUNCATED_STD, dtype))
+            # JAX passes the bounds into its compiled sampler as arguments; isolating them
+            # keeps XLA from constant-folding erf(bound) with a different rounding.
+            lower, upper = isolate(jnp.array(-2, dtype)), isolate(jnp.array(2, dtype))
+            return isolate(jax.random.truncated_normal(key, lower, upper, shape, dtype)) * std
+        std = isolate(jnp.sqrt(variance)) / isolate(jnp.array(_COMPLEX_TRUNCATED_STD, dtype))
+        return isolate(complex_truncated_normal(key, 2, shape, dtype)) * std
 
     if distribution == "normal":
-        return jax.random.normal(key, shape, dtype) * jnp.sqrt(variance)
+        return isolate(jax.random.normal(key, shape, dtype)) * isolate(jnp.sqrt(variance))
 
     if is_real:
-        return jax.random.uniform(key, shape, dtype, -1) * jnp.sqrt(3 * variance)
-    return complex_uniform_disk(key, shape, dtype) * jnp.sqrt(variance)
+        return isolate(jax.random.uniform(key, shape, dtype, -1)) * isolate(jnp.sqrt(isolate(3 * variance)))
+    return isolate(complex_uniform_disk(key, shape, dtype)) * isolate(jnp.sqrt(variance))
 
 
 class _FanScaled(Initializer):
