@@ -43,7 +43,7 @@ def place(values: jax.Array, out_sharding: Any) -> jax.Array:
       values: the generated array.
       out_sharding: None, a ``jax.sharding.Sharding`` such as ``NamedSharding``,
         or a ``PartitionSpec`` resolved against the mesh set with
-        ``jax.sharding.use_mesh``.
+        ``jax.set_mesh``.
 
     Returns:
       ``values`` with that sharding.

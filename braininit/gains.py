@@ -5,7 +5,7 @@ moment of its pre-activations when ``gain = 1 / sqrt(E[f(z)**2])`` for
 ``z ~ N(0, 1)``. The table follows ``torch.nn.init.calculate_gain`` for the
 names it shares with PyTorch (so tanh is 5/3 and selu 3/4, both conventions
 rather than that formula); the other named activations and any callable use
-the formula, evaluated by Gauss-Hermite quadrature.
+the formula, evaluated by quadrature.
 """
 
 from __future__ import annotations
@@ -20,8 +20,12 @@ __all__ = ["calculate_gain", "numeric_gain", "NONLINEARITIES"]
 
 Nonlinearity = Union[str, Callable[[Any], Any]]
 
-# 128 nodes integrate the second moment of relu, gelu and tanh to about 1e-15.
+# Gauss-Legendre nodes on each half-line [-12, 0] and [0, 12]. The normal
+# density beyond 12 carries about 2e-33 of the mass. Splitting at 0 keeps the
+# rule exact to about 1e-13 for activations with a kink there (ReLU, ELU),
+# where whole-line Gauss-Hermite quadrature converges slowly.
 _QUADRATURE_NODES = 128
+_QUADRATURE_HALF_WIDTH = 12.0
 
 _LINEAR_NAMES = (
     "linear", "identity", "conv1d", "conv2d", "conv3d",
@@ -53,13 +57,20 @@ NONLINEARITIES = tuple(sorted(_LINEAR_NAMES + ("tanh", "relu", "leaky_relu", "se
 
 
 @functools.lru_cache(maxsize=None)
-def _gauss_hermite() -> tuple[np.ndarray, np.ndarray]:
-    nodes, weights = np.polynomial.hermite_e.hermegauss(_QUADRATURE_NODES)
-    return nodes, weights / math.sqrt(2.0 * math.pi)
+def _gaussian_quadrature() -> tuple[np.ndarray, np.ndarray]:
+    """Return nodes and weights that integrate ``f(z) * pdf(z)`` for ``z ~ N(0, 1)``."""
+    unit_nodes, unit_weights = np.polynomial.legendre.leggauss(_QUADRATURE_NODES)
+    half_nodes = (unit_nodes + 1.0) * (_QUADRATURE_HALF_WIDTH / 2.0)
+    half_weights = unit_weights * (_QUADRATURE_HALF_WIDTH / 2.0)
+
+    nodes = np.concatenate([-half_nodes[::-1], half_nodes])
+    density = np.exp(-0.5 * nodes**2) / math.sqrt(2.0 * math.pi)
+    weights = np.concatenate([half_weights[::-1], half_weights]) * density
+    return nodes, weights
 
 
 def _second_moment(activation: Callable[[Any], Any]) -> float:
-    nodes, weights = _gauss_hermite()
+    nodes, weights = _gaussian_quadrature()
     values = np.asarray(activation(nodes), dtype=np.float64)
     if values.shape != nodes.shape:
         raise ValueError(
@@ -72,9 +83,11 @@ def _second_moment(activation: Callable[[Any], Any]) -> float:
 def numeric_gain(activation: Callable[[Any], Any]) -> float:
     """Compute the gain of any elementwise activation: ``1 / sqrt(E[f(z)**2])``, ``z ~ N(0, 1)``.
 
-    The expectation is a 128-node Gauss-Hermite quadrature, so ``activation``
-    is evaluated once on a NumPy array of 128 points; JAX functions such as
-    ``jax.nn.mish`` work.
+    The expectation is a Gauss-Legendre quadrature on each half-line, split at
+    0, so ``activation`` is evaluated once on a NumPy array of 256 points and
+    JAX functions such as ``jax.nn.mish`` work. The result is exact to about
+    1e-12 for activations that are smooth except at 0; a kink elsewhere
+    (ReLU6 at 6) costs accuracy in proportion to the mass near it.
 
     Args:
       activation: an elementwise function.
