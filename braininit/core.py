@@ -69,7 +69,7 @@ class Initializer:
     array in the parameters' unit (see :mod:`braininit.units`).
 
     Instances are hashable and compare by value, so they can be static
-    arguments of ``jax.jit``; they pickle, and ``to_config`` / ``from_config``
+    arguments of ``jax.jit``. They pickle, and ``to_config`` / ``from_config``
     round-trip them through plain data.
 
     Attributes:

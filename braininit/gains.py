@@ -3,9 +3,9 @@
 A layer with weights of variance ``gain**2 / fan_in`` keeps the second
 moment of its pre-activations when ``gain = 1 / sqrt(E[f(z)**2])`` for
 ``z ~ N(0, 1)``. The table follows ``torch.nn.init.calculate_gain`` for the
-names it shares with PyTorch (so tanh is 5/3 and selu 3/4, both conventions
-rather than that formula); the other named activations and any callable use
-the formula, evaluated by quadrature.
+names it shares with PyTorch, so tanh is 5/3 and selu 3/4: both are
+conventions, not that formula. The other named activations and any callable
+use the formula, evaluated by quadrature.
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ _LINEAR_NAMES = (
     "linear", "identity", "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid",
 )
-_SELU_ALPHA = 1.6732632423543772
-_SELU_SCALE = 1.0507009873554805
 
 
 def _erf(x: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Callable, ClassVar, Union
+from typing import Any, Callable, Union
 
 import jax
 import jax.numpy as jnp
