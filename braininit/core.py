@@ -164,13 +164,21 @@ class Initializer:
         names = [field.name for field in dataclasses.fields(self) if field.name != "dtype"] + ["dtype"]
         return {name: getattr(self, name) for name in names}
 
+    def _frozen(self) -> Any:
+        # Cached because jax.jit hashes the initializer on every call; fields never change.
+        frozen = self.__dict__.get("_frozen_fields")
+        if frozen is None:
+            frozen = serialization.freeze(self._fields())
+            object.__setattr__(self, "_frozen_fields", frozen)
+        return frozen
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return serialization.freeze(self._fields()) == serialization.freeze(other._fields())
+        return self._frozen() == other._frozen()
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, serialization.freeze(self._fields())))
+        return hash((type(self).__name__, self._frozen()))
 
     def __repr__(self) -> str:
         params = ", ".join(f"{name}={_format_value(value)}" for name, value in self._fields().items())
