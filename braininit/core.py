@@ -36,27 +36,49 @@ class InitializerLike(Protocol):
     def __call__(self, key: jax.Array, shape: Any, dtype: Any = None) -> Any: ...
 
 
-def place(values: jax.Array, out_sharding: Any) -> jax.Array:
+def place(values: Any, out_sharding: Any) -> Any:
     """Give ``values`` the requested sharding, eagerly or under ``jax.jit``.
 
     Args:
-      values: the generated array.
+      values: the generated array (or a pytree of arrays, such as a Quantity).
       out_sharding: None, a ``jax.sharding.Sharding`` such as ``NamedSharding``,
         or a ``PartitionSpec`` resolved against the mesh set with
-        ``jax.set_mesh``.
+        ``jax.set_mesh`` (that form needs jax 0.7.2 or newer).
 
     Returns:
       ``values`` with that sharding.
+
+    Raises:
+      TypeError: if ``out_sharding`` is neither a Sharding nor a PartitionSpec.
     """
     if out_sharding is None:
         return values
+
     if isinstance(out_sharding, jax.sharding.PartitionSpec):
+        if not hasattr(jax.sharding, "reshard"):
+            raise TypeError(
+                f"out_sharding={out_sharding!r} is a PartitionSpec, which needs jax.sharding.reshard "
+                f"(jax 0.7.2 or newer; this is jax {jax.__version__}). Pass a NamedSharding instead."
+            )
         return jax.sharding.reshard(values, out_sharding)
-    if isinstance(out_sharding, jax.sharding.Sharding):
-        return jax.device_put(values, out_sharding)
-    raise TypeError(
-        f"out_sharding must be a jax.sharding.Sharding or a PartitionSpec, got {out_sharding!r}."
-    )
+
+    if not isinstance(out_sharding, jax.sharding.Sharding):
+        raise TypeError(
+            f"out_sharding must be a jax.sharding.Sharding or a PartitionSpec, got {out_sharding!r}."
+        )
+
+    # Under jit, device_put onto a mesh with Auto axes is dropped silently, so
+    # constrain instead; with_sharding_constraint rejects Explicit axes, which need device_put.
+    traced = any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(values))
+    if traced and not _has_explicit_axes(out_sharding):
+        return jax.lax.with_sharding_constraint(values, out_sharding)
+    return jax.device_put(values, out_sharding)
+
+
+def _has_explicit_axes(sharding: Any) -> bool:
+    mesh = getattr(sharding, "mesh", None)
+    axis_types = getattr(mesh, "axis_types", ()) or ()
+    return any(getattr(axis_type, "name", str(axis_type)) == "Explicit" for axis_type in axis_types)
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)

@@ -15,9 +15,19 @@ INITIALIZERS = [
 
 def main():
     assert jax.device_count() == 8, jax.devices()
-    mesh = jax.make_mesh((4, 2), ("x", "y"))
     key = jax.random.key(0)
+    for axis_type in (AxisType.Auto, AxisType.Explicit):
+        mesh = jax.make_mesh((4, 2), ("x", "y"), axis_types=(axis_type, axis_type))
+        check_mesh(mesh, key)
 
+    explicit = jax.make_mesh((4, 2), ("x", "y"), axis_types=(AxisType.Explicit, AxisType.Explicit))
+    with jax.set_mesh(explicit):
+        result = jax.jit(lambda k: bi.Orthogonal()(k, (16, 8), out_sharding=PartitionSpec("x", None)))(key)
+    assert result.sharding.spec == PartitionSpec("x", None), result.sharding
+    print("sharding ok")
+
+
+def check_mesh(mesh, key):
     for init in INITIALIZERS:
         shape = (3, 3, 8, 8) if type(init).__name__ in ("DeltaOrthogonal", "Dirac") else (16, 8)
         spec = PartitionSpec(None, None, "x", "y") if len(shape) == 4 else PartitionSpec("x", "y")
@@ -29,12 +39,6 @@ def main():
         for result in (eager, jitted):
             assert result.sharding.is_equivalent_to(sharding, len(shape)), (init, result.sharding)
             np.testing.assert_array_equal(np.asarray(result), reference)
-
-    explicit = jax.make_mesh((4, 2), ("x", "y"), axis_types=(AxisType.Explicit, AxisType.Explicit))
-    with jax.set_mesh(explicit):
-        result = jax.jit(lambda k: bi.Orthogonal()(k, (16, 8), out_sharding=PartitionSpec("x", None)))(key)
-    assert result.sharding.spec == PartitionSpec("x", None), result.sharding
-    print("sharding ok")
 
 
 if __name__ == "__main__":
