@@ -1,0 +1,1 @@
+"""Studies that run real models on braininit initializers; each returns JSON-ready results and plots them."""
