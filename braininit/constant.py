@@ -64,7 +64,7 @@ class Constant(Initializer):
     Example:
       >>> import jax, brainunit as u
       >>> Constant(-65.0 * u.mV)(jax.random.key(0), (3,))
-      ArrayImpl([-65., -65., -65.], dtype=float32) * mvolt
+      Quantity([-65. -65. -65.], "mV")
     """
 
     value: Any = 0.0

@@ -147,7 +147,7 @@ def calculate_gain(nonlinearity: Nonlinearity, param: float | None = None) -> fl
       >>> calculate_gain("relu") ** 2
       2.0000000000000004
       >>> round(calculate_gain("leaky_relu", 0.2), 6)
-      1.386750
+      1.38675
     """
     if callable(nonlinearity):
         return numeric_gain(nonlinearity)
