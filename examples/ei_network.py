@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 import jax
@@ -27,13 +28,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("ei_network"), help="output directory")
     args = parser.parse_args()
 
+    started = time.perf_counter()
     results = run_study(jax.random.key(args.seed), quick=args.quick)
+    wall_seconds = time.perf_counter() - started
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "ei_network.json").write_text(json.dumps(results, indent=2))
     figure = plot_study(results, args.out / "ei_network.png")
 
-    print(f"{results['n_neurons']} neurons, {results['duration_ms']:.0f} ms of model time in {results['wall_seconds']:.1f} s")
+    print(f"{results['n_neurons']} neurons, {results['duration_ms']:.0f} ms of model time in {wall_seconds:.1f} s")
     print(f"mean rate {results['mean_rate_hz']:.1f} Hz (E {results['excitatory_rate_hz']:.1f}, I {results['inhibitory_rate_hz']:.1f})")
     print(f"ISI CV {results['cv_isi']:.2f} over {results['cv_isi_neurons']} neurons")
     print(f"raster plot: {figure}")

@@ -1,0 +1,1 @@
+"""One module per report section; each defines ``NAME``, ``TITLE`` and ``run(context) -> Section``."""
