@@ -11,17 +11,30 @@ Example:
 """
 
 from braininit.checks import default_float_dtype as default_float_dtype
+from braininit.composition import Arithmetic as Arithmetic
+from braininit.composition import Clip as Clip
+from braininit.composition import Mixture as Mixture
+from braininit.composition import Pipe as Pipe
 from braininit.composition import WithUnit as WithUnit
 from braininit.composition import with_unit as with_unit
+from braininit.connectivity import FixedInDegree as FixedInDegree
+from braininit.connectivity import FixedProbability as FixedProbability
+from braininit.connectivity import SparseConnections as SparseConnections
 from braininit.constant import Constant as Constant
 from braininit.constant import Ones as Ones
 from braininit.constant import Zeros as Zeros
 from braininit.core import Initializer as Initializer
 from braininit.core import InitializerLike as InitializerLike
 from braininit.core import from_config as from_config
+from braininit.distributions import Bernoulli as Bernoulli
+from braininit.distributions import Beta as Beta
+from braininit.distributions import Exponential as Exponential
+from braininit.distributions import Gamma as Gamma
+from braininit.distributions import LogNormal as LogNormal
 from braininit.distributions import Normal as Normal
 from braininit.distributions import TruncatedNormal as TruncatedNormal
 from braininit.distributions import Uniform as Uniform
+from braininit.distributions import Weibull as Weibull
 from braininit.fans import compute_fans as compute_fans
 from braininit.gains import calculate_gain as calculate_gain
 from braininit.gains import numeric_gain as numeric_gain
@@ -48,6 +61,16 @@ from braininit.jax_compat import xavier_uniform as xavier_uniform
 from braininit.jax_compat import zeros as zeros
 from braininit.orthogonal import DeltaOrthogonal as DeltaOrthogonal
 from braininit.orthogonal import Orthogonal as Orthogonal
+from braininit.spatial import DistanceDependent as DistanceDependent
+from braininit.spatial import paired_distances as paired_distances
+from braininit.spatial import pairwise_distances as pairwise_distances
+from braininit.synapses import Connected as Connected
+from braininit.synapses import DaleLaw as DaleLaw
+from braininit.synapses import SpectralRadius as SpectralRadius
+from braininit.synapses import connection_weights as connection_weights
+from braininit.tree import Param as Param
+from braininit.tree import init_tree as init_tree
+from braininit.tree import path_key as path_key
 from braininit.variance_scaling import KaimingNormal as KaimingNormal
 from braininit.variance_scaling import KaimingUniform as KaimingUniform
 from braininit.variance_scaling import LecunNormal as LecunNormal
