@@ -181,26 +181,7 @@ class VarianceScaling(_FanScaled):
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class _Kaiming(_FanScaled):
-    """Kaiming (He) initialization: variance ``gain**2 / fan`` with the gain of ``nonlinearity``.
-
-    Args:
-      scale: None to use ``calculate_gain(nonlinearity, negative_slope)**2``;
-        a number replaces it, and then ``nonlinearity`` and
-        ``negative_slope`` must keep their defaults.
-      mode: ``"fan_in"`` (default, preserves forward variance), ``"fan_out"``
-        (preserves backward variance), ``"fan_avg"`` or ``"fan_geo_avg"``.
-      nonlinearity: an activation name of :func:`~braininit.calculate_gain`
-        or an elementwise callable, whose gain is then computed numerically.
-      negative_slope: the slope of ``leaky_relu``; used only with it.
-      distribution: overrides the preset's distribution.
-      in_axis, out_axis, batch_axis, layout: as in :class:`VarianceScaling`.
-      dtype: default result dtype.
-
-    Raises:
-      ValueError: at construction for an unknown nonlinearity, mode,
-        distribution or layout, a non-finite negative slope, or ``scale``
-        given together with a non-default nonlinearity.
-    """
+    """Fields, validation and gain of the Kaiming presets; documented on :class:`KaimingNormal`."""
 
     scale: float | None = None
     mode: str = "fan_in"
@@ -244,7 +225,29 @@ class _Kaiming(_FanScaled):
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class KaimingNormal(_Kaiming):
-    """Kaiming (He) normal: ``N(0, gain**2 / fan)``; see :class:`_Kaiming` for the arguments.
+    """Kaiming (He) normal: ``N(0, gain**2 / fan)`` with the gain of ``nonlinearity``.
+
+    With ReLU, ``gain**2 = 2``, so a 100x100 kernel has std ``sqrt(2/100) = 0.1414``.
+    The draw is a plain normal, as in PyTorch; ``distribution="truncated_normal"``
+    gives JAX's ``he_normal`` instead.
+
+    Args:
+      scale: None to use ``calculate_gain(nonlinearity, negative_slope)**2``;
+        a number replaces it, and then ``nonlinearity`` and
+        ``negative_slope`` must keep their defaults.
+      mode: ``"fan_in"`` (default, preserves forward variance), ``"fan_out"``
+        (preserves backward variance), ``"fan_avg"`` or ``"fan_geo_avg"``.
+      nonlinearity: an activation name of :func:`~braininit.calculate_gain`
+        or an elementwise callable, whose gain is then computed numerically.
+      negative_slope: the slope of ``leaky_relu``; used only with it.
+      distribution: overrides the preset's distribution.
+      in_axis, out_axis, batch_axis, layout: as in :class:`VarianceScaling`.
+      dtype: default result dtype.
+
+    Raises:
+      ValueError: at construction for an unknown nonlinearity, mode,
+        distribution or layout, a non-finite negative slope, or ``scale``
+        given together with a non-default nonlinearity.
 
     Example:
       >>> import jax

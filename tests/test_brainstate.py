@@ -134,3 +134,10 @@ def test_import_does_not_import_brainstate():
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
 
     assert output.strip() == "False"
+
+
+def test_channels_first_initializer_rejected():
+    from braininit.frameworks.brainstate import to_brainstate
+
+    with pytest.raises(ValueError, match="brainstate stores kernels in JAX's layout"):
+        to_brainstate(bi.KaimingNormal(layout="channels_first"))

@@ -29,6 +29,7 @@ from typing import Any
 import jax
 
 from braininit.core import Initializer
+from braininit.frameworks._arrays import check_jax_layout
 from braininit.serialization import freeze
 
 __all__ = ["BrainstateInitializer", "to_brainstate"]
@@ -78,6 +79,7 @@ class BrainstateInitializer:
                 f"to_brainstate: unit= needs a braininit initializer, got {self.initializer!r}; "
                 "wrap it first with braininit.with_unit(initializer, unit)."
             )
+        check_jax_layout(self.initializer, "brainstate")
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
