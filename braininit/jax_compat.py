@@ -34,25 +34,65 @@ ones = Ones()
 
 
 def constant(value: Any, dtype: Any = None) -> Constant:
-    """Build an initializer that fills with ``value``, as ``jax.nn.initializers.constant``."""
+    """Build an initializer that fills with ``value``, as ``jax.nn.initializers.constant``.
+
+    Args:
+      value: the fill value, a scalar or an array broadcastable to the shape.
+      dtype: default result dtype.
+
+    Example:
+      >>> import jax
+      >>> constant(-7.0)(jax.random.key(0), (2,))
+      Array([-7., -7.], dtype=float32)
+    """
     return Constant(value, dtype=dtype)
 
 
 def uniform(scale: Any = 1e-2, dtype: Any = None) -> Uniform:
-    """Build a ``U[0, scale)`` initializer, as ``jax.nn.initializers.uniform``."""
+    """Build a ``U[0, scale)`` initializer, as ``jax.nn.initializers.uniform``.
+
+    Args:
+      scale: the upper bound.
+      dtype: default result dtype.
+
+    Example:
+      >>> import jax
+      >>> w = uniform(10.0)(jax.random.key(0), (100,))
+      >>> bool((w >= 0).all() and (w < 10).all())
+      True
+    """
     return Uniform(0.0, scale, dtype=dtype)
 
 
 def normal(stddev: Any = 1e-2, dtype: Any = None) -> Normal:
-    """Build an ``N(0, stddev**2)`` initializer, as ``jax.nn.initializers.normal``."""
+    """Build an ``N(0, stddev**2)`` initializer, as ``jax.nn.initializers.normal``.
+
+    Args:
+      stddev: the standard deviation.
+      dtype: default result dtype.
+
+    Example:
+      >>> import jax
+      >>> normal(5.0)(jax.random.key(0), (2, 3)).shape
+      (2, 3)
+    """
     return Normal(0.0, stddev, dtype=dtype)
 
 
 def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, upper: Any = 2.0) -> TruncatedNormal:
     """Build a truncated-normal initializer, as ``jax.nn.initializers.truncated_normal``.
 
-    ``lower`` and ``upper`` are in units of ``stddev``, which is the std of the
-    parent normal (no variance correction), as in JAX.
+    Args:
+      stddev: std of the parent normal (no variance correction), as in JAX.
+      dtype: default result dtype.
+      lower: lower bound in units of ``stddev``.
+      upper: upper bound in units of ``stddev``.
+
+    Example:
+      >>> import jax
+      >>> w = truncated_normal(0.02)(jax.random.key(0), (1000,))
+      >>> bool((abs(w) <= 0.04).all())
+      True
     """
     return TruncatedNormal(0.0, stddev, lower * stddev, upper * stddev, dtype=dtype)
 
@@ -68,7 +108,23 @@ def variance_scaling(
 ) -> VarianceScaling:
     """Build a variance-scaling initializer, as ``jax.nn.initializers.variance_scaling``.
 
-    See :class:`~braininit.VarianceScaling` for the math.
+    Args:
+      scale: positive numerator of the variance.
+      mode: which fan divides it.
+      distribution: the distribution drawn from.
+      in_axis: axis or axes of input features.
+      out_axis: axis or axes of output features.
+      batch_axis: axes counted in neither fan.
+      dtype: default result dtype.
+
+    See :class:`~braininit.VarianceScaling` for the math. The presets below
+    (``glorot_*``, ``lecun_*``, ``he_*`` and their aliases) take the last four
+    arguments.
+
+    Example:
+      >>> import jax
+      >>> variance_scaling(2.0, "fan_in", "normal")(jax.random.key(0), (64, 32)).shape
+      (64, 32)
     """
     return VarianceScaling(scale, mode, distribution, in_axis, out_axis, batch_axis, dtype=dtype)
 
@@ -111,10 +167,22 @@ kaiming_normal = he_normal
 
 
 def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Orthogonal:
-    """Build an orthogonal initializer, as ``jax.nn.initializers.orthogonal``; see :class:`~braininit.Orthogonal`."""
+    """Build an orthogonal initializer, as ``jax.nn.initializers.orthogonal``; see :class:`~braininit.Orthogonal`.
+
+    Args:
+      scale: multiplies the orthogonal matrix.
+      column_axis: the axis whose entries index the orthonormal columns.
+      dtype: default result dtype.
+    """
     return Orthogonal(scale, column_axis, dtype=dtype)
 
 
 def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> DeltaOrthogonal:
-    """Build a delta-orthogonal initializer, as ``jax.nn.initializers.delta_orthogonal``; see :class:`~braininit.DeltaOrthogonal`."""
+    """Build a delta-orthogonal initializer, as ``jax.nn.initializers.delta_orthogonal``; see :class:`~braininit.DeltaOrthogonal`.
+
+    Args:
+      scale: multiplies the centre matrix.
+      column_axis: column axis of the centre matrix.
+      dtype: default result dtype.
+    """
     return DeltaOrthogonal(scale, column_axis, dtype=dtype)
