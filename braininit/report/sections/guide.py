@@ -33,6 +33,11 @@ def _mlp_entry(records: list[dict], activation: str, depth: int) -> dict:
     ranked = sorted(worst, key=lambda label: (not stable[label], worst[label]))
     passing = [label for label in ranked if stable[label]]
     widths = sorted({r["width"] for r in records if r["depth"] == depth})
+    width_text = f"width{'s' if len(widths) > 1 else ''} {', '.join(map(str, widths))}"
+    if passing:
+        basis = f"forward and backward stable at {width_text}"
+    else:
+        basis = f"none stable at {width_text}; closest is off by {2.0 ** worst[ranked[0]]:.2g}x at worst"
     return {
         "architecture": f"MLP, depth {depth}",
         "activation": activation,
@@ -40,7 +45,7 @@ def _mlp_entry(records: list[dict], activation: str, depth: int) -> dict:
         "stable_initializers": passing,
         "closest": ranked[0],
         "closest_worst_factor": 2.0 ** worst[ranked[0]],
-        "basis": f"forward and backward stable at width{'s' if len(widths) > 1 else ''} {', '.join(map(str, widths))}",
+        "basis": basis,
         "worst_log2": worst,
         "stable": stable,
     }
