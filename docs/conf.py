@@ -64,16 +64,3 @@ pygments_style = "friendly"
 html_title = f"braininit {release}"
 html_theme = "furo" if importlib.util.find_spec("furo") else "alabaster"
 
-
-def _add_benchmarks_page(app, docname, source):
-    """List the benchmarks page in the index only when it exists.
-
-    The page is written separately; naming a missing page in a toctree, or
-    leaving an existing one out of every toctree, are both build warnings.
-    """
-    if docname == "index" and (DOCS / "benchmarks.md").exists():
-        source[0] = source[0].replace("changelog\n", "benchmarks\nchangelog\n", 1)
-
-
-def setup(app):
-    app.connect("source-read", _add_benchmarks_page)
