@@ -294,7 +294,25 @@ class LogNormal(Initializer):
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class Gamma(Initializer):
+class _ShapeScale(Initializer):
+    """Fields and checks shared by Gamma and Weibull: a dimensionless shape and a scale with the unit."""
+
+    shape: Any
+    scale: Any = 1.0
+
+    unit_fields = ("scale",)
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        object.__setattr__(self, "shape", _dimensionless(owner, "shape", self.shape))
+        object.__setattr__(self, "scale", _freeze_array(self.scale))
+        super().__post_init__()
+        _check_positive(owner, "shape", self.shape)
+        _check_positive(owner, "scale", self._mantissas["scale"])
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class Gamma(_ShapeScale):
     """Draw from the gamma distribution with shape ``k`` and scale ``theta``.
 
     The density is ``x**(k - 1) * exp(-x / theta) / (Gamma(k) * theta**k)`` for
@@ -315,18 +333,6 @@ class Gamma(Initializer):
       >>> str(tau.unit), bool((tau.mantissa > 0).all())
       ('ms', True)
     """
-
-    shape: Any
-    scale: Any = 1.0
-
-    unit_fields = ("scale",)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "shape", _dimensionless("Gamma", "shape", self.shape))
-        object.__setattr__(self, "scale", _freeze_array(self.scale))
-        super().__post_init__()
-        _check_positive("Gamma", "shape", self.shape)
-        _check_positive("Gamma", "scale", self._mantissas["scale"])
 
     def _generate(self, key: jax.Array, shape: Shape, dtype: np.dtype) -> jax.Array:
         work_dtype = compute_dtype(dtype)
@@ -434,7 +440,7 @@ class Beta(Initializer):
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class Weibull(Initializer):
+class Weibull(_ShapeScale):
     """Draw from the Weibull distribution with shape ``k`` and scale ``lam``.
 
     The CDF is ``1 - exp(-(x / lam)**k)`` for ``x >= 0``; the mean is
@@ -455,18 +461,6 @@ class Weibull(Initializer):
       >>> str(d.unit), bool((d.mantissa >= 0).all())
       ('ms', True)
     """
-
-    shape: Any
-    scale: Any = 1.0
-
-    unit_fields = ("scale",)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "shape", _dimensionless("Weibull", "shape", self.shape))
-        object.__setattr__(self, "scale", _freeze_array(self.scale))
-        super().__post_init__()
-        _check_positive("Weibull", "shape", self.shape)
-        _check_positive("Weibull", "scale", self._mantissas["scale"])
 
     def _generate(self, key: jax.Array, shape: Shape, dtype: np.dtype) -> jax.Array:
         work_dtype = compute_dtype(dtype)

@@ -4,9 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from braininit.units import is_quantity
+from braininit.units import check_unit, is_quantity
 
-__all__ = ["check_jax_layout", "to_mantissa"]
+__all__ = ["check_adapter_input", "check_jax_layout", "to_mantissa"]
+
+
+def check_adapter_input(initializer: Any, unit: Any, framework: str, owner: str) -> Any:
+    """Check an initializer and unit handed to a plain-array adapter, and return the unit.
+
+    Raises:
+      TypeError: if ``initializer`` is not callable, ``unit`` is not a Unit,
+        or the initializer's parameters carry a unit and ``unit`` is None.
+      ValueError: if the initializer has ``layout="channels_first"``.
+    """
+    if not callable(initializer):
+        raise TypeError(f"{owner}: initializer must be callable, got {initializer!r}.")
+    check_jax_layout(initializer, framework)
+    unit = check_unit(unit, owner)
+
+    param_unit = getattr(initializer, "param_unit", None)
+    if param_unit is not None and unit is None:
+        raise TypeError(
+            f"{owner}: {initializer!r} returns values in {param_unit}, but {framework} parameters are plain "
+            f"arrays; pass unit= (e.g. unit={param_unit}) to store the numbers in that unit."
+        )
+    return unit
 
 
 def check_jax_layout(initializer: Any, framework: str) -> None:

@@ -27,8 +27,7 @@ from typing import Any
 
 import jax
 
-from braininit.frameworks._arrays import check_jax_layout, to_mantissa
-from braininit.units import check_unit
+from braininit.frameworks._arrays import check_adapter_input, to_mantissa
 
 __all__ = ["InUnit", "to_flax"]
 
@@ -81,17 +80,7 @@ def to_flax(initializer: Callable[..., Any], *, unit: Any = None) -> Callable[..
       >>> to_flax(bi.KaimingNormal()) == bi.KaimingNormal()
       True
     """
-    if not callable(initializer):
-        raise TypeError(f"to_flax: initializer must be callable, got {initializer!r}.")
-    check_jax_layout(initializer, "Flax")
-    unit = check_unit(unit, "to_flax")
-
-    param_unit = getattr(initializer, "param_unit", None)
-    if param_unit is not None and unit is None:
-        raise TypeError(
-            f"to_flax: {initializer!r} returns values in {param_unit}, but Flax parameters are plain "
-            f"arrays; pass unit= (e.g. unit={param_unit}) to store the numbers in that unit."
-        )
+    unit = check_adapter_input(initializer, unit, "Flax", "to_flax")
     if unit is None:
         return initializer
     return InUnit(initializer, unit)

@@ -24,8 +24,7 @@ from typing import Any
 
 import jax
 
-from braininit.frameworks._arrays import check_jax_layout, to_mantissa
-from braininit.units import check_unit
+from braininit.frameworks._arrays import check_adapter_input, to_mantissa
 
 __all__ = ["HaikuInitializer", "to_haiku"]
 
@@ -78,15 +77,5 @@ def to_haiku(initializer: Callable[..., Any], *, unit: Any = None) -> HaikuIniti
       >>> to_haiku(bi.KaimingNormal()).initializer == bi.KaimingNormal()
       True
     """
-    if not callable(initializer):
-        raise TypeError(f"to_haiku: initializer must be callable, got {initializer!r}.")
-    check_jax_layout(initializer, "Haiku")
-    unit = check_unit(unit, "to_haiku")
-
-    param_unit = getattr(initializer, "param_unit", None)
-    if param_unit is not None and unit is None:
-        raise TypeError(
-            f"to_haiku: {initializer!r} returns values in {param_unit}, but Haiku parameters are plain "
-            f"arrays; pass unit= (e.g. unit={param_unit}) to store the numbers in that unit."
-        )
+    unit = check_adapter_input(initializer, unit, "Haiku", "to_haiku")
     return HaikuInitializer(initializer, unit)
