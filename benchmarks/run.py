@@ -54,8 +54,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Return the run settings for the parsed command line."""
-    repeats = args.repeats if args.repeats is not None else (2 if args.quick else 5)
-    settle = args.settle if args.settle is not None else (0.0 if args.quick else 0.05)
+    repeats = args.repeats
+    if repeats is None:
+        repeats = 2 if args.quick else 5
+
+    settle = args.settle
+    if settle is None:
+        settle = 0.0 if args.quick else 0.05
+
     if repeats < 1:
         raise SystemExit(f"--repeats must be at least 1, got {repeats}.")
     return Settings(quick=args.quick, repeats=repeats, warmup=1, settle_s=settle)

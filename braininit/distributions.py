@@ -495,6 +495,8 @@ class _MaskInitializer(Initializer):
           TypeError: for a malformed key or shape, or when ``unit`` is given.
           ValueError: for a negative dimension or a complex dtype.
         """
+        # NOTE: this repeats the checks of Initializer.__call__ because the base
+        # has no hook for a bool default dtype; such a hook would let masks drop it.
         owner = type(self).__name__
         key = check_key(key, owner)
         shape = canonicalize_shape(shape, owner)

@@ -3,8 +3,9 @@
 ``import braininit as init`` can replace ``from jax.nn import initializers as
 init``: every factory here builds a braininit initializer configured as JAX's,
 so for the same key, shape and dtype the values are bit-identical wherever
-JAX returns, with one exception: complex truncated-normal variance scaling
-agrees to rounding only, as JAX's own eager and jitted results do. Where JAX raises (orthogonal in bfloat16 or float16, a sharded
+JAX returns. The one exception is complex truncated-normal variance
+scaling, which agrees to rounding only, as JAX's own eager and jitted results
+do. Where JAX raises (orthogonal in bfloat16 or float16, a sharded
 orthogonal, zero-size variance-scaling shapes, delta-orthogonal with more
 inputs than outputs) these return correct values instead.
 """

@@ -271,9 +271,9 @@ def complex_truncated_normal(key: jax.Array, upper: float, shape: tuple[int, ...
     """Sample a complex normal of unit variance (before truncation) with modulus below ``upper``.
 
     The arithmetic matches ``jax.nn.initializers.variance_scaling`` with
-    ``distribution="truncated_normal"`` on complex dtypes, but the values
-    agree with JAX's only to rounding (about 1e-7 relative in complex64):
-    XLA fuses the complex log and sqrt differently by context, so even JAX's
+    ``distribution="truncated_normal"`` on complex dtypes. The values agree
+    with JAX's only to rounding, about 1e-7 relative in complex64, because
+    XLA fuses the complex log and sqrt differently by context. Even JAX's own
     eager and jitted results differ in the last bits.
     """
     key_radius, key_angle = jax.random.split(key)

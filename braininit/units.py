@@ -107,8 +107,9 @@ def attach_unit(values: Any, param_unit: Any, unit: Any) -> Any:
       unit: the unit the caller requested, or None.
 
     Returns:
-      ``values`` itself when neither unit is set; a Quantity in ``param_unit``
-      converted to ``unit`` when both are set; else a Quantity in the one that is.
+      ``values`` itself when neither unit is set. When both are set, a
+      Quantity in ``param_unit`` converted to ``unit``. Otherwise a Quantity
+      in the unit that is set.
 
     Raises:
       brainunit.UnitMismatchError: if ``unit`` and ``param_unit`` are incompatible.

@@ -153,9 +153,9 @@ class VarianceScaling(_FanScaled):
       dtype: default result dtype.
 
     Raises:
-      ValueError: at construction for an unknown mode, distribution or layout
-        or a non-positive scale; at call time for a shape with fewer than 2
-        axes when the default axes are used.
+      ValueError: at construction, for an unknown mode, distribution or
+        layout, or a non-positive scale. At call time, for a shape with fewer
+        than 2 axes when the default axes are used.
 
     Example:
       >>> init = VarianceScaling(2.0, "fan_in", "normal")

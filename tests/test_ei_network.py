@@ -68,7 +68,8 @@ def test_build_network_values(results):
     weights = np.asarray(network["excitatory_weights"])[np.asarray(network["excitatory_connections"].valid)]
 
     assert v.shape == (4000,)
-    assert (v >= -60.0).all() and (v <= -50.0).all()
+    assert (v >= -60.0).all()
+    assert (v <= -50.0).all()
     np.testing.assert_allclose(weights, 0.6, rtol=1e-6)
     assert network["inhibitory_connections"].n_pre == 800
     assert float(network["capacitance"][0] / network["g_leak"][0]) == pytest.approx(20.0)

@@ -70,7 +70,7 @@ def test_multi_axis_bit_identical():
 @pytest.mark.parametrize("name", ["he_normal", "glorot_normal"])
 def test_complex_truncated_within_rounding(name):
     # XLA fuses the complex log and sqrt differently by context, so JAX's own eager
-    # and jitted results differ in the last bits; braininit agrees with both to rounding.
+    # and jitted results differ in the last bits. braininit agrees with both to rounding.
     ours = getattr(bi, name)()(KEY, (6, 5), jnp.complex64)
     eager = getattr(JAX, name)()(KEY, (6, 5), jnp.complex64)
     jitted = jax.jit(getattr(JAX, name)(), static_argnums=(1, 2))(KEY, (6, 5), jnp.complex64)

@@ -35,7 +35,7 @@ __all__ = ["reinit"]
 
 Model = TypeVar("Model")
 
-# How _EquinoxView hands a stored array to the initializer.
+# Modes in which _EquinoxView passes a stored array's shape to the initializer.
 _TRANSPOSE = "transpose"  # a channels-first weight, drawn in JAX's layout
 _VECTOR = "vector"  # a bias, drawn without its trailing size-1 axes
 _DIRECT = "direct"  # drawn in its stored shape
@@ -43,7 +43,7 @@ _DIRECT = "direct"  # drawn in its stored shape
 
 @dataclasses.dataclass(frozen=True)
 class _EquinoxView:
-    """Draw an array in Equinox's stored shape from an initializer that sees another view of it."""
+    """Draw an array in Equinox's stored shape from an initializer given another view of that shape."""
 
     initializer: Callable[..., Any]
     view: str

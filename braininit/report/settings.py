@@ -51,8 +51,8 @@ class Settings:
     sizes: Sizes
 
 
-def propagation_initializers() -> dict[str, bi.Initializer]:
-    """Return the initializers of the signal-propagation study, by label."""
+def _scaled_initializers() -> dict[str, bi.Initializer]:
+    """Return the variance-scaling family and Orthogonal, by label; both sections study them."""
     return {
         "KaimingNormal": bi.KaimingNormal(),
         "KaimingUniform": bi.KaimingUniform(),
@@ -62,6 +62,13 @@ def propagation_initializers() -> dict[str, bi.Initializer]:
         "LecunUniform": bi.LecunUniform(),
         "VarianceScaling(truncated_normal)": bi.VarianceScaling(1.0, "fan_in", "truncated_normal"),
         "Orthogonal": bi.Orthogonal(),
+    }
+
+
+def propagation_initializers() -> dict[str, bi.Initializer]:
+    """Return the initializers of the signal-propagation study, by label."""
+    return {
+        **_scaled_initializers(),
         "Normal(std=0.01)": bi.Normal(0.0, 0.01),
         "Normal(std=1.0)": bi.Normal(0.0, 1.0),
     }
@@ -69,17 +76,7 @@ def propagation_initializers() -> dict[str, bi.Initializer]:
 
 def weight_initializers() -> dict[str, bi.Initializer]:
     """Return the initializers of the weight-statistics section, by label."""
-    return {
-        "KaimingNormal": bi.KaimingNormal(),
-        "KaimingUniform": bi.KaimingUniform(),
-        "XavierNormal": bi.XavierNormal(),
-        "XavierUniform": bi.XavierUniform(),
-        "LecunNormal": bi.LecunNormal(),
-        "LecunUniform": bi.LecunUniform(),
-        "VarianceScaling(truncated_normal)": bi.VarianceScaling(1.0, "fan_in", "truncated_normal"),
-        "Orthogonal": bi.Orthogonal(),
-        "Identity": bi.Identity(),
-    }
+    return {**_scaled_initializers(), "Identity": bi.Identity()}
 
 
 def recurrent_initializers() -> dict[str, bi.Initializer]:

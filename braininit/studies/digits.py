@@ -191,7 +191,7 @@ def _finite(value: float) -> float | None:
 def _summarize(losses: np.ndarray) -> dict[str, Any]:
     """Summarize a loss curve in JSON-ready numbers.
 
-    ``curve`` holds the mean loss over each of up to :data:`_CURVE_POINTS`
+    ``curve`` is the mean loss over each of up to :data:`_CURVE_POINTS`
     equal windows of steps, and ``curve_steps`` the last step of each
     window. ``final_loss`` is the mean over the last 10% of the steps.
     """
